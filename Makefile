@@ -1,0 +1,73 @@
+# sc_remoted and its tooling.  `make` builds into $(BUILD); `make check`
+# installs missing Debian packages, builds a sanitizer build and runs the
+# tests against it.
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+BUILD	?= build
+CC	?= cc
+PYTHON	?= /usr/bin/python3
+VERSION	 = 0.1
+
+PKGS	 = libevent
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
+	   -Wall -Wextra -Werror -Icommon $(PKG_CFLAGS)
+ifeq ($(SANITIZE),1)
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+COMMON	 = common/log.c common/wire.c common/addr.c
+REMOTED	 = remoted/main.c remoted/listen.c remoted/master.c \
+	   remoted/channel.c remoted/unixdir.c
+UNIT	 = testsuite/unit/test_common.c
+
+obj	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+PROGS	 = $(BUILD)/bin/sc_remoted
+TESTPROGS = $(BUILD)/bin/test_common
+
+all: $(PROGS) $(TESTPROGS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/bin/sc_remoted: $(call obj,$(REMOTED) $(COMMON))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bin/test_common: $(call obj,$(UNIT) $(COMMON))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+deps:
+	@sh scripts/deps.sh
+
+# The tests run against a sanitizer build, so that memory errors fail them.
+check: deps
+	$(MAKE) BUILD=build/asan SANITIZE=1 all
+	mandoc -Tlint -Wwarning man/*.[0-9]
+	SC_BIN=$(CURDIR)/build/asan/bin $(PYTHON) -m pytest -q testsuite \
+	    $(PYTEST_ARGS)
+
+demo: deps all
+	@sh scripts/demo.sh $(BUILD)/bin
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf build
+	find testsuite -name __pycache__ -prune -exec rm -rf {} +
+
+.PHONY: all deps check demo install clean

@@ -22,14 +22,17 @@ CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-COMMON	 = common/log.c common/wire.c common/addr.c
+COMMON	 = common/log.c common/wire.c common/addr.c common/uu.c \
+	   common/wirebuf.c common/warts.c
 REMOTED	 = remoted/main.c remoted/listen.c remoted/master.c \
 	   remoted/channel.c remoted/unixdir.c
+FAKE	 = fakescamper/main.c fakescamper/vp.c fakescamper/control.c \
+	   fakescamper/sim.c
 UNIT	 = testsuite/unit/test_common.c
 
 obj	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-PROGS	 = $(BUILD)/bin/sc_remoted
+PROGS	 = $(BUILD)/bin/sc_remoted $(BUILD)/bin/fakescamper
 TESTPROGS = $(BUILD)/bin/test_common
 
 all: $(PROGS) $(TESTPROGS)
@@ -39,6 +42,10 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/bin/sc_remoted: $(call obj,$(REMOTED) $(COMMON))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bin/fakescamper: $(call obj,$(FAKE) $(COMMON))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -6,10 +6,6 @@
  * A freshly accepted connection is a master in CONNECT state.  MASTER_NEW
  * turns it into a registered master; MASTER_RES hands its connection over
  * to the registered master it names and frees the temporary one.
- *
- * The retransmit queue is one evbuffer holding the queued messages exactly
- * as they went on the wire, so it costs nothing per message beyond the
- * bytes, and a resume replays it with one copy.
  */
 #include <sys/queue.h>
 #include <errno.h>
@@ -29,6 +25,7 @@
 #include "remoted.h"
 #include "unixdir.h"
 #include "wire.h"
+#include "wirebuf.h"
 
 /* Largest single read from scamper's connection. */
 #define MASTER_READMAX	(256 * 1024)
@@ -61,8 +58,7 @@ struct master {
 
 	uint32_t		 snd_nxt;
 	uint32_t		 rcv_nxt;
-	struct evbuffer		*rtx;		/* unacknowledged messages */
-	uint32_t		 rtx_count;
+	struct rtxq		 rtx;		/* unacknowledged messages */
 	int			 throttled;
 
 	struct chanent		*chans;		/* sorted by id */
@@ -230,7 +226,7 @@ master_send_ctl(struct master *m, uint8_t type, uint32_t v)
 static size_t
 master_txbytes(const struct master *m)
 {
-	size_t	n = m->rtx != NULL ? evbuffer_get_length(m->rtx) : 0;
+	size_t	n = rtxq_bytes(&m->rtx);
 
 	if (m->bev != NULL)
 		n += evbuffer_get_length(bufferevent_get_output(m->bev));
@@ -268,14 +264,9 @@ master_send_reliable(struct master *m, uint32_t channel, const void *buf,
 {
 	uint8_t	hdr[WIRE_HDRLEN];
 
-	if (m->rtx == NULL && (m->rtx = evbuffer_new()) == NULL)
-		fatal("evbuffer_new");
+	rtxq_push(&m->rtx, m->snd_nxt, channel, buf, len);
 	wire_hdr_encode(hdr, m->snd_nxt, channel, (uint16_t)len);
-	if (evbuffer_add(m->rtx, hdr, sizeof hdr) == -1 ||
-	    evbuffer_add(m->rtx, buf, len) == -1)
-		fatal("evbuffer_add");
 	m->snd_nxt++;
-	m->rtx_count++;
 	if (m->state == MASTER_GO) {
 		master_write(m, hdr, sizeof hdr);
 		master_write(m, buf, len);
@@ -320,23 +311,12 @@ master_send_fin(struct master *m, uint32_t channel)
 	return (0);
 }
 
-/* The oldest queued message: its sequence is snd_nxt - rtx_count. */
-static void
-master_rtx_pop(struct master *m)
-{
-	uint8_t		hdr[WIRE_HDRLEN];
-	struct wire_hdr	h;
-
-	evbuffer_copyout(m->rtx, hdr, sizeof hdr);
-	wire_hdr_decode(hdr, &h);
-	evbuffer_drain(m->rtx, WIRE_HDRLEN + (size_t)h.len);
-	m->rtx_count--;
-}
-
 static uint32_t
 master_snd_una(const struct master *m)
 {
-	return (m->snd_nxt - m->rtx_count);
+	uint32_t	seq;
+
+	return (rtxq_head(&m->rtx, &seq) ? seq : m->snd_nxt);
 }
 
 /* Channels: a sorted array, since ids are handed out in rising order. */
@@ -514,8 +494,7 @@ master_free(struct master *m)
 	if (m->bev != NULL)
 		bufferevent_free(m->bev);
 	event_free(m->tmr);
-	if (m->rtx != NULL)
-		evbuffer_free(m->rtx);
+	rtxq_clear(&m->rtx);
 	free(m->name);
 	free(m->monitor);
 	free(m->magic);
@@ -659,25 +638,6 @@ master_reject(struct master *t, const char *reason)
 	master_arm(t, REMOTED_FLUSH_MS);
 }
 
-/* After MASTER_OK: the whole queue again, in order, before anything else. */
-static void
-master_replay(struct master *m)
-{
-	struct evbuffer		*out = bufferevent_get_output(m->bev);
-	struct evbuffer_iovec	*v;
-	int			 i, n;
-
-	n = evbuffer_peek(m->rtx, -1, NULL, NULL, 0);
-	if ((v = calloc((size_t)n, sizeof *v)) == NULL)
-		fatal("calloc");
-	n = evbuffer_peek(m->rtx, -1, NULL, v, n);
-	for (i = 0; i < n; i++) {
-		if (evbuffer_add(out, v[i].iov_base, v[i].iov_len) == -1)
-			fatal("evbuffer_add");
-	}
-	free(v);
-}
-
 /* Resume: MASTER_RES on temporary connection t (remote-protocol.md §6.5). */
 static void
 master_resume(struct master *t, const uint8_t *body, size_t len)
@@ -705,8 +665,7 @@ master_resume(struct master *t, const uint8_t *body, size_t len)
 		master_reject(t, "our rcv_nxt is outside scamper's window");
 		return;
 	}
-	while (m->rtx_count > 0 && wire_seq_lt(master_snd_una(m), r.rcv_nxt))
-		master_rtx_pop(m);
+	rtxq_trim(&m->rtx, r.rcv_nxt);
 
 	/* take over t's connection; an old one not yet seen dead is closed */
 	if (m->bev != NULL) {
@@ -730,13 +689,12 @@ master_resume(struct master *t, const uint8_t *body, size_t len)
 	m->last_rx = remoted_now();
 	master_write(m, buf, wire_ctl32_encode(buf, 0, WIRE_MASTER_OK,
 	    m->rcv_nxt));
-	if (m->rtx_count > 0)
-		master_replay(m);
+	rtxq_replay(&m->rtx, bufferevent_get_output(m->bev));
 	/* unlike MASTER_NEW, a resume completes without its socket (§9.2) */
 	master_unix_open(m);
 	master_arm_go(m);
 	log_info("%s: resumed (instance %u, %u messages retransmitted)",
-	    m->name, m->id, m->rtx_count);
+	    m->name, m->id, m->rtx.count);
 }
 
 static void
@@ -785,7 +743,7 @@ master_control(struct master *m, uint8_t type, const uint8_t *body,
 			master_drop(m, "ACK body is not 4 bytes");
 			return (-1);
 		}
-		if (m->rtx_count == 0) {
+		if (m->rtx.count == 0) {
 			master_drop(m, "ACK with nothing outstanding");
 			return (-1);
 		}
@@ -795,7 +753,7 @@ master_control(struct master *m, uint8_t type, const uint8_t *body,
 			master_drop(m, why);
 			return (-1);
 		}
-		master_rtx_pop(m);
+		rtxq_pop(&m->rtx);
 		if (m->throttled)
 			master_check_throttle(m);
 		return (0);

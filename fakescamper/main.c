@@ -281,7 +281,8 @@ main(int argc, char *argv[])
 	struct event	*sigint, *sigterm;
 	const char	*remote = NULL, *opt;
 	char		 name[WIRE_MAXMONITOR + 16], *comma, *end;
-	int		 ch, i, notls = 0, debug = 0;
+	char		 optname[40];
+	int		 ch, i, notls = 0, debug = 0, longindex = 0;
 	double		 d;
 
 	set_profile("2026");
@@ -293,8 +294,13 @@ main(int argc, char *argv[])
 	fconf.deadpeer_ms = 60000;
 	fconf.time_scale = 1;
 	while ((ch = getopt_long(argc, argv, "?dhvR:M:O:", longopts,
-	    NULL)) != -1) {
-		opt = argv[optind - 1];
+	    &longindex)) != -1) {
+		if (ch >= OPT_VPS) {
+			snprintf(optname, sizeof optname, "--%s",
+			    longopts[longindex].name);
+			opt = optname;
+		} else
+			opt = "?";
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -324,10 +330,10 @@ main(int argc, char *argv[])
 				badopt("-O", "unknown option '%s'", optarg);
 			break;
 		case OPT_VPS:
-			fconf.nvps = (int)num("--vps", optarg, 1, FAKE_MAXVPS);
+			fconf.nvps = (int)num(opt, optarg, 1, FAKE_MAXVPS);
 			break;
 		case OPT_SEED:
-			fconf.seed = num("--seed", optarg, 0, ULONG_MAX);
+			fconf.seed = num(opt, optarg, 0, ULONG_MAX);
 			break;
 		case OPT_PROFILE:
 			set_profile(optarg);

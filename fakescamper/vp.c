@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -56,9 +57,10 @@ struct vp {
 	struct vchan		*chans;
 	size_t			 nchans, chans_alloc;
 
-	unsigned long		 conn_sent;	/* messages, this connection */
-	unsigned long		 conn_rcvd;
+	unsigned long		 sent;		/* messages, ever */
+	unsigned long		 conn_rcvd;	/* messages, this connection */
 	int			 stalled;
+	int			 dying;		/* --drop-after reached */
 };
 
 /* Channel list names count channels across the whole process. */
@@ -68,6 +70,7 @@ static void	vp_read(struct bufferevent *, void *);
 static void	vp_event(struct bufferevent *, short, void *);
 static void	vp_timer(evutil_socket_t, short, void *);
 static void	vp_go(struct vp *);
+static void	vp_fail(struct vp *, const char *, int);
 
 const char *
 vp_alias(const struct vp *vp)
@@ -166,22 +169,52 @@ vp_chans_drop(struct vp *vp)
 
 /* Output. */
 
+/* After the --drop-after'th message this connection is as good as dead. */
+static int
+vp_dying(const struct vp *vp)
+{
+	return (vp->dying);
+}
+
 static void
 vp_write(struct vp *vp, const void *buf, size_t len)
 {
-	if (vp->bev == NULL)
+	if (vp->bev == NULL || vp_dying(vp))
 		return;
 	bufferevent_write(vp->bev, buf, len);
 	vp->last_tx = fake_now();
 }
 
-/* Count a whole message for --drop-after. */
+/* A dying connection still reads, so that closing it sends a FIN. */
+static void
+vp_discard(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	(void)arg;
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void
+vp_drained(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	vp_fail(arg, "dropping the connection (fault: --drop-after)", 0);
+}
+
+/*
+ * Count a whole message.  The Nth one of --drop-after is the last on its
+ * connection: that closes once it is written, and later output waits in
+ * the retransmit queue for the resume.  It happens once per VP.
+ */
 static void
 vp_sent(struct vp *vp)
 {
-	if (++vp->conn_sent == fconf.drop_after) {
-		/* dropped from the timer, not inside a caller */
-		event_active(vp->tmr, EV_TIMEOUT, 0);
+	if (vp->bev == NULL || vp_dying(vp))
+		return;
+	if (++vp->sent == fconf.drop_after) {
+		vp->dying = 1;
+		bufferevent_setcb(vp->bev, vp_discard, vp_drained, vp_event, vp);
 	}
 }
 
@@ -285,7 +318,8 @@ vp_connect(struct vp *vp)
 	bufferevent_setcb(vp->bev, vp_read, NULL, vp_event, vp);
 	bufferevent_enable(vp->bev, EV_READ);
 	vp->state = VP_CONNECTING;
-	vp->conn_sent = vp->conn_rcvd = 0;
+	vp->conn_rcvd = 0;
+	vp->dying = 0;
 	vp->stalled = 0;
 	vp->last_rx = vp->last_tx = fake_now();
 	if (fconf.connect_timeout != 0)
@@ -321,14 +355,36 @@ vp_reset(struct vp *vp)
 		rtxq_clear(&vp->rtx);
 }
 
+/*
+ * What was already queued (the ACK scamper sends before it validates a
+ * message, say) goes out before the close, as it does from scamper.  The
+ * bufferevent freezes its output, so write the bytes ourselves.
+ */
+static void
+vp_flush_now(struct vp *vp)
+{
+	struct evbuffer	*out = bufferevent_get_output(vp->bev);
+	size_t		 n = evbuffer_get_length(out);
+	uint8_t		*p;
+
+	if (n == 0 || vp->state != VP_GO ||
+	    (p = evbuffer_pullup(out, (ssize_t)n)) == NULL)
+		return;
+	if (write(bufferevent_getfd(vp->bev), p, n) == -1)
+		log_debug("%s: flush before close: %s", vp_name(vp),
+		    strerror(errno));
+}
+
 /* Any failure: close, keep or drop the session, reconnect later. */
 static void
 vp_fail(struct vp *vp, const char *why, int now)
 {
 	log_info("%s: %s; %s", vp_name(vp), why,
 	    now ? "reconnecting at once" : "will retry");
-	if (vp->bev != NULL)
+	if (vp->bev != NULL) {
+		vp_flush_now(vp);
 		bufferevent_free(vp->bev);
+	}
 	vp->bev = NULL;
 	if (vp->unstall != NULL)
 		evtimer_del(vp->unstall);
@@ -592,11 +648,6 @@ vp_timer(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	if (fconf.drop_after != 0 && vp->bev != NULL &&
-	    vp->conn_sent >= fconf.drop_after) {
-		vp_fail(vp, "dropping the connection (fault: --drop-after)", 0);
-		return;
-	}
 	switch (vp->state) {
 	case VP_WAIT:
 		vp_connect(vp);

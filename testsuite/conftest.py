@@ -55,12 +55,23 @@ class Daemon:
             cmd += ["-U", self.dir]
         cmd += list(args)
         self.cmd = cmd
+        self.foreign = exe is not None
         self.logf = open(self.logpath, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.logf,
                                      stderr=subprocess.STDOUT)
         self.wait_listening()
 
     def wait_listening(self):
+        if self.foreign:
+            # the reference daemon logs nothing when ready
+            def bound():
+                assert self.proc.poll() is None, self.log()
+                out = subprocess.run(["ss", "-Htln", f"sport = :{self.port}"],
+                                     capture_output=True, text=True).stdout
+                return f":{self.port}" in out
+            wait_for(bound, what="the reference sc_remoted to listen")
+            return
+
         # sockets are bound before this line is logged
         def up():
             if self.proc.poll() is not None:
@@ -110,6 +121,9 @@ class Daemon:
             assert mark not in log, log
 
 
+REFERENCE_REMOTED = "/usr/bin/sc_remoted"
+
+
 @pytest.fixture
 def remoted(tmp_path):
     """Factory: remoted(args...) starts a daemon; all are stopped, and must
@@ -123,6 +137,8 @@ def remoted(tmp_path):
     yield start
     for d in daemons:
         rc = d.stop()
+        if d.foreign:
+            continue
         d.check_clean()
         assert rc == 0, f"sc_remoted exited {rc}\n{d.log()}"
 
@@ -168,6 +184,20 @@ def scamper(procs):
             cmd += ["-M", monitor]
         return procs.start(cmd, f"scamper-{port}-{len(procs.procs)}")
     return start
+
+
+@pytest.fixture
+def fake(procs):
+    """Factory: fakescamper dialling port, with extra options."""
+    def start(port, *opts, host="127.0.0.1"):
+        cmd = [binary("fakescamper"), "-R", f"{host}:{port}", "-d", *opts]
+        return procs.start(cmd, f"fake-{port}-{len(procs.procs)}")
+    return start
+
+
+def proc_log(p):
+    with open(p.logpath, errors="replace") as f:
+        return f.read()
 
 
 def unix_connect(path, timeout=10.0):

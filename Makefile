@@ -33,7 +33,7 @@ UNIT	 = testsuite/unit/test_common.c
 obj	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 PROGS	 = $(BUILD)/bin/sc_remoted $(BUILD)/bin/fakescamper
-TESTPROGS = $(BUILD)/bin/test_common
+TESTPROGS = $(BUILD)/bin/test_common $(BUILD)/bin/bench_sink
 
 all: $(PROGS) $(TESTPROGS)
 
@@ -48,6 +48,10 @@ $(BUILD)/bin/sc_remoted: $(call obj,$(REMOTED) $(COMMON))
 $(BUILD)/bin/fakescamper: $(call obj,$(FAKE) $(COMMON))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bin/bench_sink: $(call obj,bench/sink.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/bin/test_common: $(call obj,$(UNIT) $(COMMON))
 	@mkdir -p $(dir $@)
@@ -77,4 +81,9 @@ clean:
 	rm -rf build
 	find testsuite -name __pycache__ -prune -exec rm -rf {} +
 
-.PHONY: all deps check demo install clean
+# Side by side with Debian's sc_remoted; takes about ten minutes.
+bench: deps all
+	$(PYTHON) bench/bench.py --remoted $(BUILD)/bin/sc_remoted \
+	    --fake $(BUILD)/bin/fakescamper --sink $(BUILD)/bin/bench_sink
+
+.PHONY: all deps check demo install clean bench

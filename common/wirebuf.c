@@ -42,6 +42,18 @@ rtxq_push(struct rtxq *q, uint32_t seq, uint32_t channel, const void *buf,
 	q->count++;
 }
 
+/* count whole messages, already encoded back to back in buf. */
+void
+rtxq_push_encoded(struct rtxq *q, const void *buf, size_t len,
+    uint32_t count)
+{
+	if (q->buf == NULL && (q->buf = evbuffer_new()) == NULL)
+		fatal("evbuffer_new");
+	if (evbuffer_add(q->buf, buf, len) == -1)
+		fatal("evbuffer_add");
+	q->count += count;
+}
+
 int
 rtxq_head(const struct rtxq *q, uint32_t *seq)
 {

@@ -23,6 +23,8 @@ struct rtxq {
 
 void		 rtxq_push(struct rtxq *, uint32_t, uint32_t, const void *,
 		     size_t);
+void		 rtxq_push_encoded(struct rtxq *, const void *, size_t,
+		     uint32_t);
 int		 rtxq_head(const struct rtxq *, uint32_t *);
 void		 rtxq_pop(struct rtxq *);
 void		 rtxq_trim(struct rtxq *, uint32_t);

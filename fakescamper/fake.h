@@ -48,6 +48,9 @@ struct fake_conf {
 	unsigned long		 stall_after;	/* messages received */
 	unsigned int		 stall_for;	/* seconds */
 	int			 no_register;
+	/* load generation for benchmarks */
+	unsigned int		 flood_size;	/* bytes per data message */
+	unsigned long		 flood_count;
 };
 
 extern struct fake_conf fconf;

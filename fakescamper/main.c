@@ -68,7 +68,7 @@ usage(FILE *fp)
 	    "         [--time-scale f] [--trace-seed n] [--unresponsive prefix]\n"
 	    "         [--lenient-unknown-channel] [--drop-after n]\n"
 	    "         [--drop-every s] [--stall-after n] [--stall-for s]\n"
-	    "         [--no-register]\n");
+	    "         [--no-register] [--flood size,count]\n");
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -227,7 +227,7 @@ enum {
 	OPT_ERRFORM, OPT_REUSE, OPT_STALE, OPT_CONNTIMEOUT, OPT_RETRY,
 	OPT_KEEPALIVE, OPT_DEADPEER, OPT_TIMESCALE, OPT_TRACESEED,
 	OPT_UNRESP, OPT_LENIENT, OPT_DROPAFTER, OPT_DROPEVERY,
-	OPT_STALLAFTER, OPT_STALLFOR, OPT_NOREGISTER,
+	OPT_STALLAFTER, OPT_STALLFOR, OPT_NOREGISTER, OPT_FLOOD,
 };
 
 static const struct option longopts[] = {
@@ -252,6 +252,7 @@ static const struct option longopts[] = {
 	{ "stall-after", required_argument, NULL, OPT_STALLAFTER },
 	{ "stall-for", required_argument, NULL, OPT_STALLFOR },
 	{ "no-register", no_argument, NULL, OPT_NOREGISTER },
+	{ "flood", required_argument, NULL, OPT_FLOOD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -412,6 +413,14 @@ main(int argc, char *argv[])
 			break;
 		case OPT_NOREGISTER:
 			fconf.no_register = 1;
+			break;
+		case OPT_FLOOD:
+			if ((comma = strchr(optarg, ',')) == NULL)
+				badopt(opt, "expected size,count");
+			*comma = '\0';
+			fconf.flood_size = (unsigned int)num(opt, optarg, 1,
+			    WIRE_MAXMSG);
+			fconf.flood_count = num(opt, comma + 1, 1, ULONG_MAX);
 			break;
 		case 'h':
 		case '?':

@@ -61,7 +61,13 @@ struct vp {
 	unsigned long		 conn_rcvd;	/* messages, this connection */
 	int			 stalled;
 	int			 dying;		/* --drop-after reached */
+	uint32_t		 flood_ch;	/* --flood channel, or 0 */
+	unsigned long		 flood_left;
 };
+
+/* --flood keeps this much queued toward the controller, no more. */
+#define VP_FLOOD_HIGH	(1024 * 1024)
+#define VP_FLOOD_LOW	(256 * 1024)
 
 /* Channel list names count channels across the whole process. */
 static unsigned int	channel_counter;
@@ -280,6 +286,49 @@ vp_chan_finished(struct vp *vp, uint32_t ch)
 	vp_chan_send(vp, 0, body, sizeof body);
 }
 
+/*
+ * --flood: data messages as fast as the connection takes them, encoded
+ * in batches of up to 64 KiB so that the simulator stays far from being
+ * the bottleneck of a benchmark.  Not counted by --drop-after.
+ */
+static void
+vp_flood(struct vp *vp)
+{
+	static uint8_t	 batch[64 * 1024 + WIRE_HDRLEN + WIRE_MAXMSG];
+	static uint8_t	 payload[WIRE_MAXMSG];
+	struct evbuffer	*out;
+	size_t		 len, msg = WIRE_HDRLEN + fconf.flood_size;
+	uint32_t	 n;
+
+	if (payload[0] == 0) {
+		memset(payload, 'x', sizeof payload);
+		payload[fconf.flood_size - 1] = '\n';
+	}
+	if (vp->state != VP_GO || vp->bev == NULL || vp_dying(vp))
+		return;
+	out = bufferevent_get_output(vp->bev);
+	while (vp->flood_left > 0 && evbuffer_get_length(out) < VP_FLOOD_HIGH) {
+		for (len = 0, n = 0; vp->flood_left > 0 &&
+		    (len == 0 || len + msg <= 64 * 1024); n++) {
+			wire_hdr_encode(batch + len, vp->snd_nxt++,
+			    vp->flood_ch, (uint16_t)fconf.flood_size);
+			memcpy(batch + len + WIRE_HDRLEN, payload,
+			    fconf.flood_size);
+			len += msg;
+			vp->flood_left--;
+		}
+		rtxq_push_encoded(&vp->rtx, batch, len, n);
+		vp_write(vp, batch, len);
+	}
+}
+
+static void
+vp_written(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	vp_flood(arg);
+}
+
 static void
 vp_flush_held(struct vp *vp)
 {
@@ -315,7 +364,9 @@ vp_connect(struct vp *vp)
 	if ((vp->bev = bufferevent_socket_new(fconf.base, -1,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		fatalx("bufferevent_socket_new");
-	bufferevent_setcb(vp->bev, vp_read, NULL, vp_event, vp);
+	bufferevent_setcb(vp->bev, vp_read, fconf.flood_size ? vp_written : NULL,
+	    vp_event, vp);
+	bufferevent_setwatermark(vp->bev, EV_WRITE, VP_FLOOD_LOW, 0);
 	bufferevent_enable(vp->bev, EV_READ);
 	vp->state = VP_CONNECTING;
 	vp->conn_rcvd = 0;
@@ -551,6 +602,11 @@ vp_go_msg(struct vp *vp, struct wire_hdr *h, const uint8_t *p)
 		    channel_counter++);
 		vp->nchans++;
 		log_debug("%s: channel %u opened", vp_name(vp), v);
+		if (fconf.flood_size != 0 && vp->flood_ch == 0) {
+			vp->flood_ch = v;
+			vp->flood_left = fconf.flood_count;
+			vp_flood(vp);
+		}
 		return (0);
 	case WIRE_CHANNEL_FIN:
 		vp_ack(vp, h->seq);

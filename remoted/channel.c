@@ -24,6 +24,7 @@
 #define CH_FIN_RCVD	0x02	/* scamper finished the channel */
 #define CH_DONE		0x04	/* a `done` line was forwarded */
 #define CH_READ_EOF	0x08	/* the client stopped writing */
+#define CH_BACKLOG	0x10	/* output above the high mark */
 
 #define CH_LINEMAX	6	/* "done\r" plus one to see a longer line */
 #define CH_IOMAX	(256 * 1024)
@@ -80,11 +81,40 @@ channel_free(struct channel *ch)
 	free(ch);
 }
 
+/*
+ * A client with more than REMOTED_BACKLOG_HIGH unread makes its master
+ * stop reading from scamper (TCP then pushes back on scamper) until the
+ * client is below REMOTED_BACKLOG_LOW: bursts never cost data.
+ */
+static void
+channel_backlog(struct channel *ch, int on)
+{
+	if (on == ((ch->flags & CH_BACKLOG) != 0))
+		return;
+	if (on) {
+		ch->flags |= CH_BACKLOG;
+		bufferevent_setwatermark(ch->bev, EV_WRITE,
+		    REMOTED_BACKLOG_LOW, 0);
+	} else {
+		ch->flags &= ~CH_BACKLOG;
+		if (ch->bev != NULL)
+			bufferevent_setwatermark(ch->bev, EV_WRITE, 0, 0);
+	}
+	master_backlog(ch->m, on ? 1 : -1);
+}
+
+int
+channel_backlogged(const struct channel *ch)
+{
+	return ((ch->flags & CH_BACKLOG) != 0);
+}
+
 /* The channel is over on both sides: forget it. */
 static void
 channel_destroy(struct channel *ch)
 {
 	log_debug("%s: channel %u: closed", master_name(ch->m), ch->id);
+	channel_backlog(ch, 0);
 	master_channel_remove(ch->m, ch);
 	channel_free(ch);
 }
@@ -132,6 +162,7 @@ channel_client_lost(struct channel *ch, const char *why)
 	    ch->id, why);
 	bufferevent_free(ch->bev);
 	ch->bev = NULL;
+	channel_backlog(ch, 0);
 	channel_client_finished(ch);
 	if (ch->flags & CH_FIN_RCVD)
 		channel_destroy(ch);
@@ -161,15 +192,27 @@ channel_read(struct bufferevent *bev, void *arg)
 	}
 }
 
-/* Output drained: a channel scamper has finished can now close. */
+/*
+ * Output down to the write watermark: below the backlog mark, or drained,
+ * after which a channel scamper has finished can close.
+ */
 static void
 channel_write(struct bufferevent *bev, void *arg)
 {
 	struct channel	*ch = arg;
+	size_t		 left = evbuffer_get_length(bufferevent_get_output(bev));
 
-	(void)bev;
-	if (ch->flags & CH_FIN_RCVD)
+	if ((ch->flags & CH_BACKLOG) && left <= REMOTED_BACKLOG_LOW)
+		channel_backlog(ch, 0);
+	if ((ch->flags & CH_FIN_RCVD) && left == 0)
 		channel_destroy(ch);
+}
+
+/* Its client has not read for REMOTED_BACKLOG_MS: drop it. */
+void
+channel_stuck(struct channel *ch)
+{
+	channel_client_lost(ch, "client stopped reading for 60 s");
 }
 
 static void
@@ -210,6 +253,8 @@ channel_recv(struct channel *ch, struct evbuffer *in, size_t len)
 		fatalx("evbuffer_remove_buffer");
 	if (evbuffer_get_length(out) > REMOTED_CLIENTMAX)
 		channel_client_lost(ch, "more than 16 MiB unread");
+	else if (evbuffer_get_length(out) > REMOTED_BACKLOG_HIGH)
+		channel_backlog(ch, 1);
 }
 
 /* scamper's CHANNEL_FIN: flush what the client has not read, then close. */

@@ -17,5 +17,7 @@ uint32_t	 channel_id(const struct channel *);
 void		 channel_recv(struct channel *, struct evbuffer *, size_t);
 void		 channel_fin(struct channel *);
 void		 channel_throttle(struct channel *, int);
+int		 channel_backlogged(const struct channel *);
+void		 channel_stuck(struct channel *);
 
 #endif

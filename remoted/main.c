@@ -279,6 +279,11 @@ main(int argc, char *argv[])
 		event_config_avoid_method(cfg, "epoll");
 		event_config_avoid_method(cfg, "poll");
 	}
+	/*
+	 * Relaying turns EPOLLOUT on and off around every write; the
+	 * changelist folds those into one epoll_ctl per loop iteration.
+	 */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	if ((conf.base = event_base_new_with_config(cfg)) == NULL)
 		fatalx("cannot create the event loop");
 	event_config_free(cfg);

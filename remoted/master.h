@@ -20,5 +20,6 @@ int		 master_send_data(struct master *, uint32_t, const void *,
 		     size_t);
 int		 master_send_fin(struct master *, uint32_t);
 void		 master_channel_remove(struct master *, struct channel *);
+void		 master_backlog(struct master *, int);
 
 #endif

@@ -17,6 +17,9 @@ struct event_base;
 #define REMOTED_TXMAX		(16u << 20)	/* queue toward one master */
 #define REMOTED_TXLOW		(8u << 20)	/* resume reading below */
 #define REMOTED_CLIENTMAX	(16u << 20)	/* output to one client */
+#define REMOTED_BACKLOG_HIGH	(1u << 20)	/* pause reading scamper */
+#define REMOTED_BACKLOG_LOW	(256u << 10)	/* resume reading */
+#define REMOTED_BACKLOG_MS	60000		/* then drop the client */
 #define REMOTED_MAXCHANNELS	65535		/* open channels per master */
 #define REMOTED_MAXZOMBIE	10800
 

@@ -461,3 +461,43 @@ def test_bad_options():
         assert r.returncode == 1, args
         assert needle in r.stderr, (args, r.stderr)
         assert len(r.stderr.strip().splitlines()) == 1
+
+
+# backpressure in our sc_remoted, driven by fakescamper's --flood ------------
+
+def test_slow_reader_loses_nothing(remoted, fake):
+    """40 MiB toward a client that does not read for 2 s: the daemon stops
+    reading from scamper instead of buffering or dropping the client."""
+    d = remoted()
+    fake(d.port, "-M", "flood", "--flood", "8192,5000")
+    sock = d.wait_socket(r"flood-.*")
+    s = unix_connect(sock, 30)
+    d.wait_log(r"a local client is behind; pausing reads")
+    time.sleep(2)      # the condition under test: a client not reading
+    # 'x' appears only in the payloads (never in uuencoding or text lines)
+    xs = 0
+    while xs < 8191 * 5000:
+        chunk = s.recv(1 << 20)
+        assert chunk, f"EOF after {xs} payload bytes"
+        xs += chunk.count(b"x")
+    assert xs == 8191 * 5000
+    d.wait_log(r"resuming reads")
+    assert "local client lost" not in d.log()
+    assert "zombie" not in d.log()
+
+
+def test_stuck_reader_is_dropped_after_60s(remoted, fake):
+    d = remoted()
+    fake(d.port, "-M", "stuck", "--flood", "8192,5000")
+    sock = d.wait_socket(r"stuck-.*")
+    s = unix_connect(sock, 90)
+    d.wait_log(r"a local client is behind; pausing reads")
+    t0 = time.monotonic()
+    d.wait_log(r"channel 1: local client lost: client stopped reading "
+               r"for 60 s", timeout=75)
+    assert 59 <= time.monotonic() - t0 <= 70
+    # the VP itself was never taken for dead, and serves a new client
+    other = Ctl(unix_connect(sock, 10))
+    assert other.until(lambda e: e[0] == "line") == [("line", "MORE")]
+    assert "zombie" not in d.log()
+    s.close()

@@ -28,11 +28,13 @@ REMOTED	 = remoted/main.c remoted/listen.c remoted/master.c \
 	   remoted/channel.c remoted/unixdir.c
 FAKE	 = fakescamper/main.c fakescamper/vp.c fakescamper/control.c \
 	   fakescamper/sim.c
+ATTACH	 = attach/main.c attach/session.c
 UNIT	 = testsuite/unit/test_common.c
 
 obj	 = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-PROGS	 = $(BUILD)/bin/sc_remoted $(BUILD)/bin/fakescamper
+PROGS	 = $(BUILD)/bin/sc_remoted $(BUILD)/bin/fakescamper \
+	   $(BUILD)/bin/sc_rattach
 TESTPROGS = $(BUILD)/bin/test_common $(BUILD)/bin/bench_sink
 
 all: $(PROGS) $(TESTPROGS)
@@ -46,6 +48,10 @@ $(BUILD)/bin/sc_remoted: $(call obj,$(REMOTED) $(COMMON))
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/bin/fakescamper: $(call obj,$(FAKE) $(COMMON))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bin/sc_rattach: $(call obj,$(ATTACH) $(COMMON))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

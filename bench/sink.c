@@ -1,7 +1,7 @@
 /*
- * sink: connect to a unix socket, read until N bytes have arrived, print
- * "<bytes> <seconds>" timed from the first byte.  The benchmark's local
- * client: it must never be the bottleneck.
+ * sink: connect to a unix socket, read until N bytes have arrived (or T
+ * seconds have passed), print "<bytes> <seconds>" timed from the first
+ * byte.  The benchmark's local client: it must never be the bottleneck.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -26,15 +26,17 @@ main(int argc, char *argv[])
 	struct sockaddr_un	 sun;
 	static char		 buf[1 << 20];
 	unsigned long long	 want, got = 0;
-	double			 t0 = 0;
+	double			 t0 = 0, limit = 1e9;
 	ssize_t			 n;
 	int			 fd;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: sink socket-path bytes\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: sink socket-path bytes [seconds]\n");
 		return (1);
 	}
 	want = strtoull(argv[2], NULL, 10);
+	if (argc == 4)
+		limit = strtod(argv[3], NULL);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", argv[1]);
@@ -51,6 +53,8 @@ main(int argc, char *argv[])
 		if (got == 0)
 			t0 = now();
 		got += (unsigned long long)n;
+		if (now() - t0 > limit)
+			break;
 	}
 	printf("%llu %.6f\n", got, now() - t0);
 	return (0);

@@ -4,6 +4,7 @@
  * main.c: options, start-up order (remote-protocol.md §10.2), daemon mode,
  * pid file and signals.
  */
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <errno.h>
@@ -137,6 +138,19 @@ check_dir(const char *dir)
 		badopt('U', "%s: %s", dir, strerror(errno));
 	if (!S_ISDIR(sb.st_mode))
 		badopt('U', "%s: not a directory", dir);
+}
+
+/* Two descriptors per VP (TCP and its unix socket): take what we may. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit");
+	}
 }
 
 static void
@@ -273,6 +287,7 @@ main(int argc, char *argv[])
 	check_dir(conf.unix_dir);
 
 	log_init("sc_remoted", debug, times);
+	raise_nofile();
 	if ((cfg = event_config_new()) == NULL)
 		fatalx("event_config_new");
 	if (conf.select_mode) {

@@ -23,7 +23,7 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 COMMON	 = common/log.c common/wire.c common/addr.c common/uu.c \
-	   common/wirebuf.c common/warts.c
+	   common/wirebuf.c common/warts.c common/util.c
 REMOTED	 = remoted/main.c remoted/listen.c remoted/master.c \
 	   remoted/channel.c remoted/unixdir.c
 FAKE	 = fakescamper/main.c fakescamper/vp.c fakescamper/control.c \

@@ -18,6 +18,7 @@
 
 #include "fake.h"
 #include "log.h"
+#include "util.h"
 #include "uu.h"
 #include "warts.h"
 
@@ -235,7 +236,7 @@ task_start(struct fchan *c, struct task *t)
 	t->ch = c;
 	t->id = ++c->ntasks;
 	t->start_us = wall_us();
-	t->start_ms = fake_now();
+	t->start_ms = util_now_ms();
 	if (t->type == TASK_PING) {
 		t->ping.task_id = t->id;
 		t->dur_us = (uint64_t)t->ping.count * t->ping.wait_us;
@@ -494,7 +495,7 @@ control_halt(struct fchan *c, const char *arg)
 		return (0);
 	}
 	control_line_out(c, "OK halted %lu", n);
-	elapsed = (uint64_t)((double)(fake_now() - t->start_ms) * 1000 /
+	elapsed = (uint64_t)((double)(util_now_ms() - t->start_ms) * 1000 /
 	    (fconf.time_scale > 0 ? fconf.time_scale : 1));
 	return (task_finish(t, 1, elapsed));
 }

@@ -55,7 +55,6 @@ struct fake_conf {
 
 extern struct fake_conf fconf;
 
-uint64_t	fake_now(void);			/* monotonic ms */
 uint64_t	fake_rand(void);		/* seeded PRNG */
 
 /* vp.c */

@@ -4,7 +4,6 @@
  * main.c: the command line (scamper's options where scamper has them, long
  * options for the simulation), and the event loop running every VP.
  */
-#include <sys/resource.h>
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <errno.h>
@@ -24,6 +23,7 @@
 #include "addr.h"
 #include "fake.h"
 #include "log.h"
+#include "util.h"
 #include "wire.h"
 
 #ifndef VERSION
@@ -34,15 +34,6 @@
 
 struct fake_conf	fconf;
 static uint64_t		rng_state;
-
-uint64_t
-fake_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
 
 /* splitmix64: reproducible from --seed */
 uint64_t
@@ -264,17 +255,6 @@ on_signal(evutil_socket_t sig, short events, void *arg)
 	event_base_loopbreak(arg);
 }
 
-static void
-raise_nofile(void)
-{
-	struct rlimit	rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -446,7 +426,7 @@ main(int argc, char *argv[])
 	rng_state = fconf.seed;
 
 	log_init("fakescamper", debug, 1);
-	raise_nofile();
+	util_raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
 	if ((fconf.base = event_base_new()) == NULL)
 		fatalx("event_base_new");

@@ -22,6 +22,7 @@
 
 #include "fake.h"
 #include "log.h"
+#include "util.h"
 #include "wire.h"
 #include "wirebuf.h"
 
@@ -71,6 +72,7 @@ struct vp {
 
 /* Channel list names count channels across the whole process. */
 static unsigned int	channel_counter;
+static int		registered;	/* VPs that ever got MASTER_ID */
 
 static void	vp_read(struct bufferevent *, void *);
 static void	vp_event(struct bufferevent *, short, void *);
@@ -188,7 +190,7 @@ vp_write(struct vp *vp, const void *buf, size_t len)
 	if (vp->bev == NULL || vp_dying(vp))
 		return;
 	bufferevent_write(vp->bev, buf, len);
-	vp->last_tx = fake_now();
+	vp->last_tx = util_now_ms();
 }
 
 /* A dying connection still reads, so that closing it sends a FIN. */
@@ -372,7 +374,7 @@ vp_connect(struct vp *vp)
 	vp->conn_rcvd = 0;
 	vp->dying = 0;
 	vp->stalled = 0;
-	vp->last_rx = vp->last_tx = fake_now();
+	vp->last_rx = vp->last_tx = util_now_ms();
 	if (fconf.connect_timeout != 0)
 		vp_arm(vp, (uint64_t)fconf.connect_timeout * 1000);
 	if (bufferevent_socket_connect(vp->bev,
@@ -525,7 +527,9 @@ vp_connect_msg(struct vp *vp, uint8_t type, const uint8_t *body, size_t len)
 		}
 		memcpy(vp->alias, id, sizeof id);
 		vp->resume = 1;
-		log_info("%s: registered as %s", vp_name(vp), vp->alias);
+		log_debug("%s: registered as %s", vp_name(vp), vp->alias);
+		if (++registered == fconf.nvps)	/* benchmarks wait for this */
+			log_info("all %d VPs registered", fconf.nvps);
 		vp_go(vp);
 		return (0);
 	case WIRE_MASTER_OK:
@@ -537,7 +541,7 @@ vp_connect_msg(struct vp *vp, uint8_t type, const uint8_t *body, size_t len)
 		log_info("%s: resumed; retransmitting %u", vp_name(vp),
 		    vp->rtx.count);
 		rtxq_replay(&vp->rtx, bufferevent_get_output(vp->bev));
-		vp->last_tx = fake_now();
+		vp->last_tx = util_now_ms();
 		vp_go(vp);
 		return (0);
 	case WIRE_MASTER_REJ:
@@ -637,7 +641,7 @@ vp_unstall(evutil_socket_t fd, short events, void *arg)
 	if (vp->bev != NULL) {
 		log_info("%s: reading again", vp_name(vp));
 		bufferevent_enable(vp->bev, EV_READ);
-		vp->last_rx = fake_now();
+		vp->last_rx = util_now_ms();
 		vp_read(vp->bev, vp);	/* what arrived meanwhile */
 	}
 }
@@ -666,7 +670,7 @@ vp_read(struct bufferevent *bev, void *arg)
 	uint8_t		*p;
 	char		 why[96];
 
-	vp->last_rx = fake_now();
+	vp->last_rx = util_now_ms();
 	while (vp->bev == bev && !vp->stalled && wirebuf_peek(in, &h)) {
 		evbuffer_drain(in, WIRE_HDRLEN);
 		p = evbuffer_pullup(in, h.len);
@@ -700,7 +704,7 @@ static void
 vp_timer(evutil_socket_t fd, short events, void *arg)
 {
 	struct vp	*vp = arg;
-	uint64_t	 now = fake_now(), ka, dead, next;
+	uint64_t	 now = util_now_ms(), ka, dead, next;
 
 	(void)fd;
 	(void)events;

@@ -4,7 +4,6 @@
  * main.c: options, start-up order (remote-protocol.md §10.2), daemon mode,
  * pid file and signals.
  */
-#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <errno.h>
@@ -25,6 +24,7 @@
 #include "log.h"
 #include "master.h"
 #include "remoted.h"
+#include "util.h"
 
 #ifndef VERSION
 #define VERSION	"0.1"
@@ -66,15 +66,6 @@ badopt(char opt, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n");
 	exit(1);
-}
-
-uint64_t
-remoted_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
 /* select(2) cannot watch descriptors at or above FD_SETSIZE. */
@@ -138,19 +129,6 @@ check_dir(const char *dir)
 		badopt('U', "%s: %s", dir, strerror(errno));
 	if (!S_ISDIR(sb.st_mode))
 		badopt('U', "%s: not a directory", dir);
-}
-
-/* Two descriptors per VP (TCP and its unix socket): take what we may. */
-static void
-raise_nofile(void)
-{
-	struct rlimit	rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			log_warn("setrlimit");
-	}
 }
 
 static void
@@ -287,7 +265,7 @@ main(int argc, char *argv[])
 	check_dir(conf.unix_dir);
 
 	log_init("sc_remoted", debug, times);
-	raise_nofile();
+	util_raise_nofile();		/* two descriptors per VP */
 	if ((cfg = event_config_new()) == NULL)
 		fatalx("event_config_new");
 	if (conf.select_mode) {

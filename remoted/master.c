@@ -31,6 +31,7 @@
 #include "master.h"
 #include "remoted.h"
 #include "unixdir.h"
+#include "util.h"
 #include "wire.h"
 #include "wirebuf.h"
 
@@ -198,7 +199,7 @@ master_arm(struct master *m, uint64_t ms)
 static void
 master_arm_go(struct master *m)
 {
-	uint64_t	now = remoted_now(), ka, dead, next;
+	uint64_t	now = util_now_ms(), ka, dead, next;
 
 	ka = m->last_tx + REMOTED_KEEPALIVE_MS;
 	dead = m->last_rx + REMOTED_DEADPEER_MS;
@@ -215,7 +216,7 @@ master_write(struct master *m, const void *buf, size_t len)
 		return;
 	if (bufferevent_write(m->bev, buf, len) == -1)
 		fatalx("%s: bufferevent_write failed", master_name(m));
-	m->last_tx = remoted_now();
+	m->last_tx = util_now_ms();
 }
 
 /* ACK and KEEPALIVE carry our snd_nxt; only sent in GO. */
@@ -491,13 +492,13 @@ master_backlog(struct master *m, int delta)
 {
 	m->backlogged += delta;
 	if (delta > 0 && m->backlogged == 1) {
-		m->paused_at = remoted_now();
+		m->paused_at = util_now_ms();
 		if (m->rev != NULL)
 			event_del(m->rev);
 		log_debug("%s: a local client is behind; pausing reads",
 		    master_name(m));
 	} else if (delta < 0 && m->backlogged == 0) {
-		m->last_rx = remoted_now();	/* the pause was ours */
+		m->last_rx = util_now_ms();	/* the pause was ours */
 		if (m->rev != NULL) {
 			event_add(m->rev, NULL);
 			event_active(m->rev, EV_READ, 1);
@@ -537,7 +538,7 @@ master_accept(int fd, const struct sockaddr *sa)
 		fatalx("%s: cannot set up connection", m->peer);
 	bufferevent_set_max_single_write(m->bev, MASTER_READMAX);
 	master_attach(m, fd);
-	m->last_rx = m->last_tx = remoted_now();
+	m->last_rx = m->last_tx = util_now_ms();
 	TAILQ_INSERT_TAIL(&masters, m, entry);
 	/* a fixed deadline: bytes trickling in do not extend it */
 	master_arm(m, REMOTED_HANDSHAKE_MS);
@@ -614,7 +615,7 @@ static void
 master_timer(evutil_socket_t fd, short events, void *arg)
 {
 	struct master	*m = arg;
-	uint64_t	 now = remoted_now();
+	uint64_t	 now = util_now_ms();
 
 	(void)fd;
 	(void)events;
@@ -766,7 +767,7 @@ master_resume(struct master *t, const uint8_t *body, size_t len)
 	master_free(t);
 
 	m->state = MASTER_GO;
-	m->last_rx = remoted_now();
+	m->last_rx = util_now_ms();
 	master_write(m, buf, wire_ctl32_encode(buf, 0, WIRE_MASTER_OK,
 	    m->rcv_nxt));
 	rtxq_replay(&m->rtx, bufferevent_get_output(m->bev));
@@ -972,7 +973,7 @@ master_readable(evutil_socket_t fd, short events, void *arg)
 	if (nv == 2)
 		v[1].iov_len = left;
 	evbuffer_commit_space(m->in, v, nv);
-	m->last_rx = remoted_now();
+	m->last_rx = util_now_ms();
 	if (m->state == MASTER_FLUSH) {
 		master_drop(m, "sent data after REJ");
 		return;

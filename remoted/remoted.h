@@ -33,7 +33,6 @@ struct remoted_conf {
 
 extern struct remoted_conf conf;
 
-uint64_t	remoted_now(void);	/* monotonic milliseconds */
 int		remoted_fd_ok(int);	/* usable by the event backend? */
 
 #endif

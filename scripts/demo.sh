@@ -1,7 +1,9 @@
 #!/bin/sh
-# The whole system on loopback: sc_remoted, a VP dialling in, and a
-# measurement through the VP's socket, shown as JSON.  Everything it
-# starts is stopped on exit.
+# The whole system on loopback: sc_remoted, three simulated VPs with
+# monitor names (fakescamper), and sc_rattach running pings and traces
+# through each VP, the results shown as JSON by Debian's sc_warts2json.
+# Debian's real scamper joins as a fourth VP.  Everything it starts is
+# stopped on exit.
 set -eu
 BIN=${1:-build/bin}
 BIN=$(cd "$BIN" && pwd)
@@ -15,24 +17,51 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+wait_for() {	# wait_for seconds command...: poll until it succeeds
+	n=$(($1 * 20)); shift
+	while ! "$@" >/dev/null 2>&1; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+nsockets() { [ "$(ls "$WORK/vps" | wc -l)" -ge "$1" ]; }
+
 mkdir "$WORK/vps"
 echo "== sc_remoted -P 127.0.0.1:$PORT -U $WORK/vps"
 "$BIN/sc_remoted" -P "127.0.0.1:$PORT" -U "$WORK/vps" 2>"$WORK/remoted.log" &
 PIDS="$PIDS $!"
-for i in $(seq 50); do grep -q "listening on" "$WORK/remoted.log" && break; sleep 0.1; done
+wait_for 5 grep -q "listening on" "$WORK/remoted.log" ||
+    { cat "$WORK/remoted.log" >&2; exit 1; }
 
-echo "== scamper -R 127.0.0.1:$PORT -M demo.vp (Debian's real scamper)"
-scamper -R "127.0.0.1:$PORT" -O notls-remote -M demo.vp >"$WORK/scamper.log" 2>&1 &
+echo "== fakescamper: three simulated VPs, demo-0001 to demo-0003"
+"$BIN/fakescamper" -R "127.0.0.1:$PORT" -M demo --vps 3 --time-scale 0.05 \
+    2>"$WORK/fake.log" &
 PIDS="$PIDS $!"
-for i in $(seq 100); do [ -n "$(ls "$WORK/vps")" ] && break; sleep 0.1; done
-SOCK=$(ls "$WORK/vps" | head -1)
-[ -n "$SOCK" ] || { echo "demo: the VP did not register" >&2; cat "$WORK/remoted.log" >&2; exit 1; }
-echo "== VP socket: $SOCK"
+echo "== scamper -R 127.0.0.1:$PORT -M real.vp (Debian's real scamper)"
+scamper -R "127.0.0.1:$PORT" -O notls-remote -M real.vp \
+    >"$WORK/scamper.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for 10 nsockets 4 ||
+    { echo "demo: the VPs did not all register" >&2; cat "$WORK/remoted.log" >&2; exit 1; }
+ls "$WORK/vps" | sed 's/^/   /'
 
-printf '127.0.0.1\n127.0.0.1\n' > "$WORK/targets"
-echo "== sc_attach -c 'ping -c 2 -i 0.5' on 2 targets"
-sc_attach -R "$WORK/vps/$SOCK" -c 'ping -c 2 -i 0.5' -i "$WORK/targets" -o "$WORK/out.warts"
-echo "== results (sc_warts2json)"
-sc_warts2json "$WORK/out.warts"
-echo "== daemon log"
+status=0
+for sock in "$WORK"/vps/*; do
+	vp=$(basename "$sock")
+	case "$vp" in
+	real.vp-*)	set -- "ping -c 2 127.0.0.1" "ping -c 1 ::1" ;;
+	*)		set -- "ping -c 2 192.0.2.1" "ping -c 2 2001:db8::7" \
+			    "trace 198.51.100.6" ;;
+	esac
+	echo
+	echo "== sc_rattach -R $vp: $*"
+	if ! "$BIN/sc_rattach" -R "$sock" -o "$WORK/out.warts" -t 60 "$@"; then
+		status=1
+	fi
+	sc_warts2json "$WORK/out.warts" | cut -c1-160
+done
+echo
+echo "== sc_remoted's log"
 cat "$WORK/remoted.log"
+exit $status

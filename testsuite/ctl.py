@@ -99,3 +99,16 @@ def record_type(rec):
 
 WARTS_LIST, WARTS_CYCLE_START, WARTS_CYCLE_STOP = 1, 2, 4
 WARTS_TRACE, WARTS_PING = 6, 7
+
+
+TIMING = {"start", "start_time", "stop_time", "list_name", "tx", "rx"}
+
+
+def strip_timing(o):
+    """A sc_warts2json object without what differs between identical runs:
+    timestamps, and the list name (it carries the source port)."""
+    if isinstance(o, dict):
+        return {k: strip_timing(v) for k, v in o.items() if k not in TIMING}
+    if isinstance(o, list):
+        return [strip_timing(v) for v in o]
+    return o

@@ -137,9 +137,9 @@ def register(args, exe, n):
 
 def relay(args, d, size, count):
     """(MB/s, messages/s) from one flooding VP to a local client, the
-    median of three runs."""
-    runs = sorted(relay_once(args, d, size, count) for _ in range(3))
-    return runs[1]
+    median of five runs (single runs vary by 20 % on a shared VM)."""
+    runs = sorted(relay_once(args, d, size, count) for _ in range(5))
+    return runs[2]
 
 
 def relay_once(args, d, size, count):

@@ -444,7 +444,7 @@ master_unix_open(struct master *m)
 		log_debug("%s: socket %s", m->name, unixsock_path(m->usock));
 }
 
-static int
+static void
 master_set_name(struct master *m)
 {
 	size_t	len = strlen(m->peer) + 1;
@@ -460,7 +460,6 @@ master_set_name(struct master *m)
 		snprintf(name, len, "%s", m->peer);
 	free(m->name);
 	m->name = name;
-	return (0);
 }
 
 /* Connections. */
@@ -473,7 +472,10 @@ master_attach(struct master *m, int fd)
 		event_free(m->rev);
 	m->rev = event_new(conf.base, fd, EV_READ | EV_PERSIST,
 	    master_readable, m);
-	if (m->rev == NULL || event_add(m->rev, NULL) == -1)
+	if (m->rev == NULL)
+		fatalx("%s: cannot watch the connection", master_name(m));
+	/* a resumed master may still have clients holding its reads back */
+	if (m->backlogged == 0 && event_add(m->rev, NULL) == -1)
 		fatalx("%s: cannot watch the connection", master_name(m));
 	if (m->in == NULL && (m->in = evbuffer_new()) == NULL)
 		fatal("evbuffer_new");

@@ -89,7 +89,7 @@ def test_against_reference_remoted_with_sc_attach(remoted, fake, tmp_path):
 
 
 def test_reference_remoted_resume_exactly_once(remoted, fake, tmp_path):
-    """The fake drops its connection every 2 s and comes back 1 s later.
+    """The fake drops its connection every 4 s and comes back 2 s later.
     One result is produced while it is disconnected (held, then sent after
     the resume), one after; each arrives exactly once.
 
@@ -98,14 +98,15 @@ def test_reference_remoted_resume_exactly_once(remoted, fake, tmp_path):
     (what --drop-after does), so that case is only run against ours."""
     d = remoted(exe=REFERENCE_REMOTED)
     f = fake(d.port, "-M", "fake.drop", "--profile", "2021",
-             "--drop-every", "2", "--retry", "1,1")
+             "--drop-every", "4", "--retry", "2,2")
     sock = d.wait_socket(r"fake\.drop-.*")
     s = unix_connect(sock, 60)
     c = Ctl(s)
     evs = c.until(lambda e: e[0] == "data" and
                   record_type(e[2]) == WARTS_CYCLE_START)
-    # done at ~2.3 s (disconnected) and ~3.8 s (connected again)
-    c.send("ping -c 4 -i 0.5 127.0.0.1\nping -c 7 -i 0.5 127.0.0.2\n")
+    # connected 0-4 s, disconnected 4-6 s, connected 6-8 s: one result
+    # falls due at ~5 s (held, sent after the resume), one at ~6.5 s
+    c.send("ping -c 10 -i 0.5 127.0.0.1\nping -c 13 -i 0.5 127.0.0.2\n")
 
     def pings(e):
         evs.append(e)

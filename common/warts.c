@@ -265,6 +265,26 @@ warts_cycle_stop(struct wbuf *b, uint32_t stop)
 	record_end(b, off);
 }
 
+/*
+ * The parameters every result starts with: list and cycle 1, start time,
+ * stop reason and data.  Returns the record's address table.
+ */
+static struct addrtab *
+wp_result(struct wparams *wp, const struct warts_tv *start, uint8_t reason)
+{
+	struct addrtab	*tab;
+
+	if ((tab = calloc(1, sizeof *tab)) == NULL)
+		fatal("calloc");
+	wp_begin(wp, tab);
+	wp_u32(wp, 1, 1);
+	wp_u32(wp, 2, 1);
+	wp_tv(wp, 5, start);
+	wp_u8(wp, 6, reason);
+	wp_u8(wp, 7, 0);
+	return (tab);
+}
+
 void
 warts_ping(struct wbuf *b, const struct warts_ping *p)
 {
@@ -275,14 +295,7 @@ warts_ping(struct wbuf *b, const struct warts_ping *p)
 	int				 v6 = p->dst.type == 2;
 	uint16_t			 i;
 
-	if ((tab = calloc(1, sizeof *tab)) == NULL)
-		fatal("calloc");
-	wp_begin(&wp, tab);
-	wp_u32(&wp, 1, 1);
-	wp_u32(&wp, 2, 1);
-	wp_tv(&wp, 5, &p->start);
-	wp_u8(&wp, 6, p->stop_reason);
-	wp_u8(&wp, 7, 0);
+	tab = wp_result(&wp, &p->start, p->stop_reason);
 	wp_u16(&wp, 10, p->count);
 	wp_u16(&wp, 11, p->size);
 	wp_u8(&wp, 12, p->wait);
@@ -336,14 +349,7 @@ warts_trace(struct wbuf *b, const struct warts_trace *t)
 	size_t			 off = record_begin(b, WARTS_TRACE);
 	uint16_t		 i;
 
-	if ((tab = calloc(1, sizeof *tab)) == NULL)
-		fatal("calloc");
-	wp_begin(&wp, tab);
-	wp_u32(&wp, 1, 1);
-	wp_u32(&wp, 2, 1);
-	wp_tv(&wp, 5, &t->start);
-	wp_u8(&wp, 6, t->stop_reason);
-	wp_u8(&wp, 7, 0);
+	tab = wp_result(&wp, &t->start, t->stop_reason);
 	wp_u8(&wp, 9, t->attempts);
 	wp_u8(&wp, 10, t->hoplimit);
 	wp_u8(&wp, 11, 5);			/* udp-paris */

@@ -271,6 +271,41 @@ parse_num(const char *s, unsigned long lo, unsigned long hi,
 	return (*end != '\0' || errno != 0 || *v < lo || *v > hi ? -1 : 0);
 }
 
+/* A numeric command option: its letter, range and name in ERR reasons. */
+struct numopt {
+	char		 opt;
+	unsigned long	 lo, hi;
+	const char	*what;
+	unsigned long	*val;
+};
+
+/*
+ * If av[*i] is one of opts, parse its value into place.  Returns 1 if it
+ * was, 0 if it is not a numeric option, -1 (with *err) for a bad value.
+ */
+static int
+parse_numopt(const struct numopt *opts, size_t n, char **av, int *i,
+    const char **err)
+{
+	static char	why[96];
+	size_t		k;
+
+	for (k = 0; k < n; k++) {
+		if (av[*i][1] != opts[k].opt)
+			continue;
+		if (parse_num(av[++*i], opts[k].lo, opts[k].hi,
+		    opts[k].val) == -1) {
+			snprintf(why, sizeof why, "-%c failed: %s must be "
+			    "within %lu - %lu", opts[k].opt, opts[k].what,
+			    opts[k].lo, opts[k].hi);
+			*err = why;
+			return (-1);
+		}
+		return (1);
+	}
+	return (0);
+}
+
 static int
 parse_addr(const char *s, int *family, uint8_t *out)
 {
@@ -299,61 +334,38 @@ static const char *
 parse_ping(char **av, int ac, struct task *t)
 {
 	struct ping_req	*p = &t->ping;
-	unsigned long	 v;
+	unsigned long	 count = 4, ttl = 64, replies = 0, size = 0, timeout = 0;
+	struct numopt	 opts[] = {
+		{ 'c', 1, 65535, "attempts", &count },
+		{ 'm', 1, 255, "ttl", &ttl },
+		{ 'o', 0, 65535, "replies", &replies },
+		{ 's', 28, 65535, "size", &size },
+		{ 'W', 1, 255, "timeout", &timeout },
+	};
 	double		 w;
 	char		*end;
-	const char	*src = NULL;
+	const char	*src = NULL, *err;
 	uint8_t		 s[16];
-	int		 i, fam, wset = 0, timeout_set = 0;
+	int		 i, fam, rc;
 	static char	 why[96];
 
-	p->count = 4;
 	p->wait_us = 1000000;
-	p->ttl = 64;
-	p->timeout = 1;
 	for (i = 1; i < ac - 1; i++) {
-		if (av[i][0] != '-' || av[i][1] == '\0' || av[i][2] != '\0')
+		if (av[i][0] != '-' || av[i][1] == '\0' || av[i][2] != '\0' ||
+		    i + 1 >= ac - 1)
 			return ("could not parse ping command");
-		if (i + 1 >= ac - 1)
-			return ("could not parse ping command");
+		if ((rc = parse_numopt(opts, sizeof opts / sizeof opts[0], av,
+		    &i, &err)) == -1)
+			return (err);
+		if (rc == 1)
+			continue;
 		switch (av[i][1]) {
-		case 'c':
-			if (parse_num(av[++i], 1, 65535, &v) == -1)
-				return ("-c failed: attempts must be within "
-				    "1 - 65535");
-			p->count = (uint16_t)v;
-			break;
 		case 'i':
 			w = strtod(av[++i], &end);
 			if (*end != '\0' || !(w >= 0.001 && w <= 20))
 				return ("-i failed: wait must be within "
 				    "0.001 - 20 seconds");
 			p->wait_us = (uint32_t)(w * 1000000 + 0.5);
-			wset = 1;
-			break;
-		case 'm':
-			if (parse_num(av[++i], 1, 255, &v) == -1)
-				return ("-m failed: ttl must be within 1 - 255");
-			p->ttl = (uint8_t)v;
-			break;
-		case 'o':
-			if (parse_num(av[++i], 0, 65535, &v) == -1)
-				return ("-o failed: replies must be within "
-				    "0 - 65535");
-			p->replies_req = (uint16_t)v;
-			break;
-		case 's':
-			if (parse_num(av[++i], 28, 65535, &v) == -1)
-				return ("-s failed: size must be within "
-				    "28 - 65535");
-			p->size = (uint16_t)v;
-			break;
-		case 'W':
-			if (parse_num(av[++i], 1, 255, &v) == -1)
-				return ("-W failed: timeout must be within "
-				    "1 - 255");
-			p->timeout = (uint8_t)v;
-			timeout_set = 1;
 			break;
 		case 'P':
 			i++;
@@ -372,10 +384,14 @@ parse_ping(char **av, int ac, struct task *t)
 	}
 	if (parse_addr(av[ac - 1], &p->family, p->dst) == -1)
 		return ("invalid destination address");
-	if (p->size == 0)
-		p->size = p->family == AF_INET ? 84 : 104;
-	if (!timeout_set && wset && p->wait_us >= 1000000)
-		p->timeout = (uint8_t)(p->wait_us / 1000000);
+	p->count = (uint16_t)count;
+	p->ttl = (uint8_t)ttl;
+	p->replies_req = (uint16_t)replies;
+	p->size = (uint16_t)(size != 0 ? size :
+	    p->family == AF_INET ? 84 : 104);
+	/* scamper's timeout defaults to the wait, in whole seconds */
+	p->timeout = (uint8_t)(timeout != 0 ? timeout :
+	    p->wait_us >= 1000000 ? p->wait_us / 1000000 : 1);
 	if (src != NULL) {
 		if (parse_addr(src, &fam, s) == -1 || fam != p->family)
 			return ("-S failed: invalid source address");
@@ -390,62 +406,36 @@ static const char *
 parse_trace(char **av, int ac, struct task *t)
 {
 	struct trace_req	*r = &t->trace;
-	unsigned long		 v;
-	const char		*src = NULL;
+	unsigned long		 q = 2, w = 5, g = 5, m = 0, dport = 33435;
+	unsigned long		 sport = 0x8000 + (fconf.seed & 0x7fff);
+	struct numopt		 opts[] = {
+		{ 'q', 1, 20, "attempts", &q },
+		{ 'w', 1, 10, "wait", &w },
+		{ 'g', 1, 255, "gaplimit", &g },
+		{ 'm', 0, 255, "maxttl", &m },
+		{ 's', 1, 65535, "sport", &sport },
+		{ 'd', 1, 65535, "dport", &dport },
+	};
+	const char		*src = NULL, *err;
 	uint8_t			 s[16];
-	int			 i, fam;
+	int			 i, fam, rc;
 	static char		 why[96];
 
-	r->attempts = 2;
-	r->wait = 5;
-	r->gaplimit = 5;
-	r->dport = 33435;
-	r->sport = (uint16_t)(0x8000 + (fconf.seed & 0x7fff));
 	for (i = 1; i < ac - 1; i++) {
 		if (av[i][0] != '-' || av[i][1] == '\0' || av[i][2] != '\0' ||
 		    i + 1 >= ac - 1)
 			return ("could not parse trace command");
+		if ((rc = parse_numopt(opts, sizeof opts / sizeof opts[0], av,
+		    &i, &err)) == -1)
+			return (err);
+		if (rc == 1)
+			continue;
 		switch (av[i][1]) {
 		case 'P':
 			i++;
 			if (strcasecmp(av[i], "udp-paris") != 0)
 				return ("-P failed: only udp-paris is "
 				    "simulated");
-			break;
-		case 'q':
-			if (parse_num(av[++i], 1, 20, &v) == -1)
-				return ("-q failed: attempts must be within "
-				    "1 - 20");
-			r->attempts = (uint8_t)v;
-			break;
-		case 'w':
-			if (parse_num(av[++i], 1, 10, &v) == -1)
-				return ("-w failed: wait must be within 1 - 10");
-			r->wait = (uint8_t)v;
-			break;
-		case 'g':
-			if (parse_num(av[++i], 1, 255, &v) == -1)
-				return ("-g failed: gaplimit must be within "
-				    "1 - 255");
-			r->gaplimit = (uint8_t)v;
-			break;
-		case 'm':
-			if (parse_num(av[++i], 0, 255, &v) == -1)
-				return ("-m failed: maxttl must be within "
-				    "0 - 255");
-			r->hoplimit = (uint8_t)v;
-			break;
-		case 's':
-			if (parse_num(av[++i], 1, 65535, &v) == -1)
-				return ("-s failed: sport must be within "
-				    "1 - 65535");
-			r->sport = (uint16_t)v;
-			break;
-		case 'd':
-			if (parse_num(av[++i], 1, 65535, &v) == -1)
-				return ("-d failed: dport must be within "
-				    "1 - 65535");
-			r->dport = (uint16_t)v;
 			break;
 		case 'S':
 			src = av[++i];
@@ -458,6 +448,12 @@ parse_trace(char **av, int ac, struct task *t)
 	}
 	if (parse_addr(av[ac - 1], &r->family, r->dst) == -1)
 		return ("invalid destination address");
+	r->attempts = (uint8_t)q;
+	r->wait = (uint8_t)w;
+	r->gaplimit = (uint8_t)g;
+	r->hoplimit = (uint8_t)m;
+	r->sport = (uint16_t)sport;
+	r->dport = (uint16_t)dport;
 	if (src != NULL) {
 		if (parse_addr(src, &fam, s) == -1 || fam != r->family)
 			return ("-S failed: invalid source address");

@@ -286,7 +286,7 @@ master_send_reliable(struct master *m, uint32_t channel, const void *buf,
 	master_check_throttle(m);
 }
 
-int
+void
 master_send_data(struct master *m, uint32_t channel, const void *buf,
     size_t len)
 {
@@ -299,7 +299,6 @@ master_send_data(struct master *m, uint32_t channel, const void *buf,
 		p += n;
 		len -= n;
 	}
-	return (0);
 }
 
 static void
@@ -315,12 +314,11 @@ master_send_chanctl(struct master *m, uint8_t type, uint32_t channel)
 	master_send_reliable(m, 0, body, sizeof body);
 }
 
-int
+void
 master_send_fin(struct master *m, uint32_t channel)
 {
 	log_debug("%s: channel %u: sending FIN", master_name(m), channel);
 	master_send_chanctl(m, WIRE_CHANNEL_FIN, channel);
-	return (0);
 }
 
 static uint32_t

@@ -16,9 +16,9 @@ void		 master_free_all(void);
 
 const char	*master_name(const struct master *);
 int		 master_throttled(const struct master *);
-int		 master_send_data(struct master *, uint32_t, const void *,
+void		 master_send_data(struct master *, uint32_t, const void *,
 		     size_t);
-int		 master_send_fin(struct master *, uint32_t);
+void		 master_send_fin(struct master *, uint32_t);
 void		 master_channel_remove(struct master *, struct channel *);
 void		 master_backlog(struct master *, int);
 

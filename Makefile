@@ -72,6 +72,7 @@ deps:
 check: deps
 	$(MAKE) BUILD=build/asan SANITIZE=1 all
 	mandoc -Tlint -Wwarning man/*.[0-9]
+	$(MAKE) BUILD=build/asan fuzz FUZZ_SECONDS=10
 	SC_BIN=$(CURDIR)/build/asan/bin $(PYTHON) -m pytest -q testsuite \
 	    $(PYTEST_ARGS)
 
@@ -87,9 +88,31 @@ clean:
 	rm -rf build
 	find testsuite -name __pycache__ -prune -exec rm -rf {} +
 
+# libFuzzer harnesses for the decoders (clang); FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+FUZZCC	 = clang
+FUZZFLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Iattach \
+	   -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS)
+FUZZERS	 = wire uu session
+
+$(BUILD)/fuzz/fuzz_wire: fuzz/fuzz_wire.c common/wire.c
+$(BUILD)/fuzz/fuzz_uu: fuzz/fuzz_uu.c common/uu.c
+$(BUILD)/fuzz/fuzz_session: fuzz/fuzz_session.c attach/session.c \
+	   common/uu.c common/warts.c common/log.c
+$(BUILD)/fuzz/fuzz_%:
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(FUZZFLAGS) -o $@ $^
+
+fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
+	for f in $(FUZZERS); do \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$f && \
+	    $(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+	        -print_final_stats=0 $(BUILD)/fuzz/corpus-$$f || exit 1; \
+	done
+
 # Side by side with Debian's sc_remoted; takes about ten minutes.
 bench: deps all
 	$(PYTHON) bench/bench.py --remoted $(BUILD)/bin/sc_remoted \
 	    --fake $(BUILD)/bin/fakescamper --sink $(BUILD)/bin/bench_sink
 
-.PHONY: all deps check demo install clean bench
+.PHONY: all deps check demo install clean bench fuzz

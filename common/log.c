@@ -15,6 +15,7 @@ static const char	*log_prog = "?";
 static int		 log_debug_on;
 static int		 log_times = 1;
 static int		 log_to_syslog;
+static int		 log_silent;
 
 void
 log_init(const char *prog, int debug, int timestamps)
@@ -31,6 +32,12 @@ log_syslog(void)
 	log_to_syslog = 1;
 }
 
+void
+log_silence(void)
+{
+	log_silent = 1;
+}
+
 int
 log_debugging(void)
 {
@@ -44,6 +51,8 @@ log_vwrite(int pri, const char *fmt, va_list ap, const char *err)
 	struct timeval	 tv;
 	struct tm	 tm;
 
+	if (log_silent && pri != LOG_ERR)
+		return;
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (log_to_syslog) {
 		if (err != NULL)

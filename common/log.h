@@ -11,6 +11,7 @@
 void	log_init(const char *prog, int debug, int timestamps);
 void	log_syslog(void);		/* switch to syslog(LOG_DAEMON) */
 int	log_debugging(void);
+void	log_silence(void);		/* drop warnings and info (fuzzing) */
 
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -2,7 +2,7 @@
 # Install the Debian packages the build, the tests and the demo need, if any
 # are missing.  apt-get update runs only when something must be installed.
 set -e
-PKGS="gcc make libevent-dev libssl-dev pkg-config python3-pytest socat scamper mandoc procps iproute2"
+PKGS="gcc make libevent-dev libssl-dev pkg-config python3-pytest socat scamper mandoc procps iproute2 clang"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -330,6 +330,23 @@ default_src(int family, uint8_t *src)
 		src[15] = 1;
 }
 
+/* -S src, which must be of the destination's family, or the default. */
+static const char *
+parse_src(const char *src, int family, uint8_t *out)
+{
+	uint8_t	a[16];
+	int	fam;
+
+	if (src == NULL) {
+		default_src(family, out);
+		return (NULL);
+	}
+	if (parse_addr(src, &fam, a) == -1 || fam != family)
+		return ("-S failed: invalid source address");
+	memcpy(out, a, 16);
+	return (NULL);
+}
+
 static const char *
 parse_ping(char **av, int ac, struct task *t)
 {
@@ -345,8 +362,7 @@ parse_ping(char **av, int ac, struct task *t)
 	double		 w;
 	char		*end;
 	const char	*src = NULL, *err;
-	uint8_t		 s[16];
-	int		 i, fam, rc;
+	int		 i, rc;
 	static char	 why[96];
 
 	p->wait_us = 1000000;
@@ -392,14 +408,8 @@ parse_ping(char **av, int ac, struct task *t)
 	/* scamper's timeout defaults to the wait, in whole seconds */
 	p->timeout = (uint8_t)(timeout != 0 ? timeout :
 	    p->wait_us >= 1000000 ? p->wait_us / 1000000 : 1);
-	if (src != NULL) {
-		if (parse_addr(src, &fam, s) == -1 || fam != p->family)
-			return ("-S failed: invalid source address");
-		memcpy(p->src, s, 16);
-	} else
-		default_src(p->family, p->src);
 	p->icmp_id = (uint16_t)(0x8000 | ((fconf.seed + t->id) & 0x7fff));
-	return (NULL);
+	return (parse_src(src, p->family, p->src));
 }
 
 static const char *
@@ -417,8 +427,7 @@ parse_trace(char **av, int ac, struct task *t)
 		{ 'd', 1, 65535, "dport", &dport },
 	};
 	const char		*src = NULL, *err;
-	uint8_t			 s[16];
-	int			 i, fam, rc;
+	int			 i, rc;
 	static char		 why[96];
 
 	for (i = 1; i < ac - 1; i++) {
@@ -454,13 +463,7 @@ parse_trace(char **av, int ac, struct task *t)
 	r->hoplimit = (uint8_t)m;
 	r->sport = (uint16_t)sport;
 	r->dport = (uint16_t)dport;
-	if (src != NULL) {
-		if (parse_addr(src, &fam, s) == -1 || fam != r->family)
-			return ("-S failed: invalid source address");
-		memcpy(r->src, s, 16);
-	} else
-		default_src(r->family, r->src);
-	return (NULL);
+	return (parse_src(src, r->family, r->src));
 }
 
 /* Returns -1 when the halted task was the last of a finished channel. */

@@ -103,6 +103,17 @@ def start_proxy(procs, listen_port, target_port):
                        f"socat-{listen_port}")
 
 
+def scamper_behind_proxy(remoted_daemon, procs, scamper, name):
+    """Real scamper reaching the daemon through a socat we can kill;
+    returns (proxy process, proxy port, the VP's socket path)."""
+    pport = free_port()
+    proxy = start_proxy(procs, pport, remoted_daemon.port)
+    wait_proxy(pport)
+    scamper(pport, name)
+    sock = remoted_daemon.wait_socket(re.escape(name) + "-.*")
+    return proxy, pport, sock
+
+
 def wait_proxy(port):
     def listening():
         out = run(["ss", "-Htln", f"sport = :{port}"]).stdout
@@ -116,11 +127,7 @@ def test_real_scamper_resumes_without_loss(remoted, scamper, procs,
     between), queue commands while the VP is a zombie, and check that the
     local client gets every reply and result exactly once."""
     d = remoted()
-    pport = free_port()
-    proxy = start_proxy(procs, pport, d.port)
-    wait_proxy(pport)
-    scamper(pport, "vp.res")
-    sock = d.wait_socket(r"vp\.res-.*")
+    proxy, pport, sock = scamper_behind_proxy(d, procs, scamper, "vp.res")
 
     client = unix_connect(sock)
     c = Ctl(client)
@@ -169,11 +176,7 @@ def test_real_scamper_resumes_without_loss(remoted, scamper, procs,
 
 def test_real_scamper_zombie_expiry(remoted, scamper, procs):
     d = remoted("-Z", "3")
-    pport = free_port()
-    proxy = start_proxy(procs, pport, d.port)
-    wait_proxy(pport)
-    scamper(pport, "vp.exp")
-    sock = d.wait_socket(r"vp\.exp-.*")
+    proxy, pport, sock = scamper_behind_proxy(d, procs, scamper, "vp.exp")
     client = unix_connect(sock)
     c = Ctl(client)
     c.until(lambda e: e[0] == "data" and

@@ -882,8 +882,11 @@ master_control(struct master *m, uint8_t type, const uint8_t *body,
 	return (-1);
 }
 
-/* Handle every whole message in m->in. */
-static void
+/*
+ * Handle every whole message in m->in.  Returns -1 when m is gone (freed,
+ * or its connection handed to another master), else 0.
+ */
+static int
 master_input(struct master *m)
 {
 	struct evbuffer	*in = m->in;
@@ -896,42 +899,42 @@ master_input(struct master *m)
 	while (m->backlogged == 0) {
 		avail = evbuffer_get_length(in);
 		if (avail < WIRE_HDRLEN)
-			return;
+			return (0);
 		evbuffer_copyout(in, hdr, sizeof hdr);
 		wire_hdr_decode(hdr, &h);
 		if (m->state == MASTER_CONNECT && h.seq != 0) {
 			master_drop(m, hdr[0] == 0x16 && hdr[1] == 0x03 ?
 			    "TLS ClientHello on a plaintext listener" :
 			    "first message has a non-zero sequence");
-			return;
+			return (-1);
 		}
 		if (m->state == MASTER_GO && h.seq != m->rcv_nxt) {
 			snprintf(why, sizeof why, "sequence %u, expected %u",
 			    h.seq, m->rcv_nxt);
 			master_drop(m, why);
-			return;
+			return (-1);
 		}
 		if (avail < WIRE_HDRLEN + (size_t)h.len)
-			return;
+			return (0);
 		evbuffer_drain(in, WIRE_HDRLEN);
 
 		if (h.channel == 0) {
 			if (h.len == 0) {
 				master_drop(m, "empty control message");
-				return;
+				return (-1);
 			}
 			if ((body = evbuffer_pullup(in, h.len)) == NULL)
 				fatalx("evbuffer_pullup");
 			if (master_control(m, body[0], body + 1,
 			    (size_t)h.len - 1) == -1)
-				return;
+				return (-1);
 			evbuffer_drain(in, h.len);
 			continue;
 		}
 
 		if (m->state != MASTER_GO) {
 			master_drop(m, "data before registration");
-			return;
+			return (-1);
 		}
 		master_ack(m, h.seq);
 		if ((ch = master_chan_find(m, h.channel)) == NULL) {
@@ -942,6 +945,7 @@ master_input(struct master *m)
 		}
 		channel_recv(ch, in, h.len);
 	}
+	return (0);
 }
 
 static void
@@ -959,9 +963,7 @@ master_readable(evutil_socket_t fd, short events, void *arg)
 		return;
 	if (evbuffer_get_length(m->in) >= WIRE_HDRLEN) {
 		/* left over from a pause */
-		master_input(m);
-		if (m->backlogged > 0 || m->rev == NULL ||
-		    (m->state != MASTER_GO && m->state != MASTER_CONNECT))
+		if (master_input(m) == -1 || m->backlogged > 0)
 			return;
 	}
 	if (ioctl(fd, FIONREAD, &avail) == -1 || avail <= 0)
@@ -1001,7 +1003,7 @@ master_readable(evutil_socket_t fd, short events, void *arg)
 		master_drop(m, "sent data after REJ");
 		return;
 	}
-	master_input(m);
+	(void)master_input(m);
 }
 
 static void

@@ -4,8 +4,8 @@ import socket
 import struct
 import time
 
-from rpeer import (ACK, CHANNEL_FIN, CHANNEL_NEW, HDR, KEEPALIVE, MASTER_ID,
-                   MASTER_NEW, MASTER_OK, MASTER_REJ, MASTER_RES, Closed)
+from rpeer import (ACK, CHANNEL_NEW, HDR, MASTER_ID, MASTER_NEW,
+                   MASTER_RES, Closed, take_frame)
 
 
 class Conn:
@@ -22,12 +22,10 @@ class Conn:
     def recv(self, timeout=10.0):
         deadline = time.monotonic() + timeout
         while True:
-            if len(self.buf) >= HDR.size:
-                seq, ch, ln = HDR.unpack_from(self.buf)
-                if len(self.buf) >= HDR.size + ln:
-                    p = self.buf[HDR.size:HDR.size + ln]
-                    self.buf = self.buf[HDR.size + ln:]
-                    return seq, ch, p
+            got = take_frame(self.buf)
+            if got is not None:
+                msg, self.buf = got
+                return msg
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError("nothing from fakescamper")

@@ -19,6 +19,16 @@ def frame(seq, channel, payload):
     return HDR.pack(seq, channel, len(payload)) + payload
 
 
+def take_frame(buf):
+    """((seq, channel, payload), rest) if buf starts with a whole message,
+    else None."""
+    if len(buf) >= HDR.size:
+        seq, ch, ln = HDR.unpack_from(buf)
+        if len(buf) >= HDR.size + ln:
+            return (seq, ch, buf[HDR.size:HDR.size + ln]), buf[HDR.size + ln:]
+    return None
+
+
 def new_body(magic, monitor=None):
     body = bytes([MASTER_NEW, len(magic)]) + magic
     if monitor is None:
@@ -75,12 +85,10 @@ class Peer:
         """One whole message as (seq, channel, payload); Closed on EOF."""
         deadline = time.monotonic() + timeout
         while True:
-            if len(self.buf) >= HDR.size:
-                seq, ch, ln = HDR.unpack_from(self.buf)
-                if len(self.buf) >= HDR.size + ln:
-                    payload = self.buf[HDR.size:HDR.size + ln]
-                    self.buf = self.buf[HDR.size + ln:]
-                    return seq, ch, payload
+            got = take_frame(self.buf)
+            if got is not None:
+                msg, self.buf = got
+                return msg
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError("no message from the controller")

@@ -2,10 +2,9 @@
 by hand, to check what fakescamper sends (remote-protocol.md)."""
 import socket
 import struct
-import time
 
 from rpeer import (ACK, CHANNEL_NEW, HDR, MASTER_ID, MASTER_NEW,
-                   MASTER_RES, Closed, take_frame)
+                   MASTER_RES, Closed, recv_frame)
 
 
 class Conn:
@@ -20,23 +19,9 @@ class Conn:
         self.sock.sendall(HDR.pack(seq, ch, len(payload)) + payload)
 
     def recv(self, timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            got = take_frame(self.buf)
-            if got is not None:
-                msg, self.buf = got
-                return msg
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("nothing from fakescamper")
-            self.sock.settimeout(left)
-            try:
-                data = self.sock.recv(65536)
-            except ConnectionResetError:
-                data = b""
-            if not data:
-                raise Closed()
-            self.buf += data
+        msg, self.buf = recv_frame(self.sock, self.buf, timeout,
+                                   "fakescamper")
+        return msg
 
     def recv_nothing(self, seconds):
         """True if nothing arrives for `seconds` (EOF counts as nothing)."""

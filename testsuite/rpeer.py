@@ -29,6 +29,27 @@ def take_frame(buf):
     return None
 
 
+def recv_frame(sock, buf, timeout, what):
+    """Read sock until buf holds a whole message: ((seq, channel, payload),
+    rest).  Closed on EOF or reset, TimeoutError after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = take_frame(buf)
+        if got is not None:
+            return got
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no message from {what}")
+        sock.settimeout(left)
+        try:
+            data = sock.recv(65536)
+        except ConnectionResetError:
+            data = b""
+        if not data:
+            raise Closed()
+        buf += data
+
+
 def new_body(magic, monitor=None):
     body = bytes([MASTER_NEW, len(magic)]) + magic
     if monitor is None:
@@ -83,20 +104,9 @@ class Peer:
 
     def recv_msg(self, timeout=10.0):
         """One whole message as (seq, channel, payload); Closed on EOF."""
-        deadline = time.monotonic() + timeout
-        while True:
-            got = take_frame(self.buf)
-            if got is not None:
-                msg, self.buf = got
-                return msg
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no message from the controller")
-            self.sock.settimeout(left)
-            data = self.sock.recv(65536)
-            if not data:
-                raise Closed()
-            self.buf += data
+        msg, self.buf = recv_frame(self.sock, self.buf, timeout,
+                                   "the controller")
+        return msg
 
     def wait_closed(self, timeout=10.0):
         """True once the controller closes; discards what it sends."""
@@ -108,8 +118,6 @@ class Peer:
                 return True
             except (TimeoutError, socket.timeout):
                 return False
-            except ConnectionResetError:
-                return True
         return False
 
     # sessions ------------------------------------------------------------
